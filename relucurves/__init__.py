@@ -1,0 +1,1 @@
+"""relucurves: exact piecewise-linear views of ReLU networks along lines."""

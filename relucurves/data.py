@@ -1,0 +1,150 @@
+"""Fashion-MNIST, loaded once per process, from a local folder when one is known.
+
+Order of sources: the folder named by RELUCURVES_DATA_DIR (the four original files,
+sha256-verified), then Keras's own download cache (read directly, so exploring needs
+no TensorFlow), then ``keras.datasets.fashion_mnist.load_data()`` which downloads.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+CLASS_NAMES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
+SHA256 = {
+    "train-images-idx3-ubyte.gz": "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
+    "train-labels-idx1-ubyte.gz": "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
+    "t10k-images-idx3-ubyte.gz": "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
+    "t10k-labels-idx1-ubyte.gz": "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
+}
+DATA_DIR_ENV = "RELUCURVES_DATA_DIR"
+SPLITS = ("train", "test")
+
+
+class DataError(RuntimeError):
+    """Fashion-MNIST could not be loaded; the message says which file and how to fix it."""
+
+
+@dataclass(frozen=True)
+class FashionMNIST:
+    x_train: np.ndarray  # (60000, 28, 28) float32 in [0, 1]
+    y_train: np.ndarray  # (60000,) uint8
+    x_test: np.ndarray  # (10000, 28, 28) float32 in [0, 1]
+    y_test: np.ndarray  # (10000,) uint8
+    sha256: str  # identity of the content, whatever the source
+    source: str
+
+    def split(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        if name not in SPLITS:
+            raise ValueError(f"split must be one of {SPLITS}, got {name!r}")
+        return (self.x_train, self.y_train) if name == "train" else (self.x_test, self.y_test)
+
+
+def _parse_idx(raw: bytes, name: str) -> np.ndarray:
+    """Parse an IDX file (big-endian dims after a magic number whose last byte is ndim)."""
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
+        raise DataError(f"{name} is not an IDX file of unsigned bytes")
+    ndim = raw[3]
+    dims = tuple(int.from_bytes(raw[4 + 4 * k : 8 + 4 * k], "big") for k in range(ndim))
+    body = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
+    if body.size != int(np.prod(dims)):
+        raise DataError(f"{name} is truncated: expected {dims}, found {body.size} values")
+    return body.reshape(dims)
+
+
+def _read_folder(folder: Path, verify: bool) -> tuple[np.ndarray, ...]:
+    arrays = []
+    for name, digest in SHA256.items():
+        path = folder / name
+        try:
+            packed = path.read_bytes()
+        except OSError as exc:
+            raise DataError(
+                f"missing Fashion-MNIST file {path} ({exc.strerror}); the folder must hold "
+                f"{', '.join(SHA256)}"
+            ) from exc
+        if verify and hashlib.sha256(packed).hexdigest() != digest:
+            raise DataError(
+                f"{path} does not match the original Fashion-MNIST file (sha256 differs): "
+                "replace it with an untouched copy"
+            )
+        try:
+            arrays.append(_parse_idx(gzip.decompress(packed), name))
+        except (OSError, EOFError) as exc:
+            raise DataError(f"{path} is not a readable gzip file: {exc}") from exc
+    return tuple(arrays)
+
+
+def _keras_cache_dir() -> Path:
+    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    return Path(home) / "datasets" / "fashion-mnist"
+
+
+def _download_with_keras() -> tuple[np.ndarray, ...]:
+    try:
+        import keras  # lazy: only a first-ever download pays for TensorFlow
+
+        (xtr, ytr), (xte, yte) = keras.datasets.fashion_mnist.load_data()
+    except Exception as exc:
+        raise DataError(
+            "Fashion-MNIST is not available offline and the download failed "
+            f"({type(exc).__name__}: {exc}). Put the four original files "
+            f"({', '.join(SHA256)}) in a folder and set {DATA_DIR_ENV} to it."
+        ) from exc
+    return xtr, ytr, xte, yte
+
+
+def _content_sha256(arrays: tuple[np.ndarray, ...]) -> str:
+    h = hashlib.sha256()
+    for a in arrays:
+        h.update(str(a.shape).encode())
+        h.update(np.ascontiguousarray(a, dtype=np.uint8).tobytes())
+    return h.hexdigest()
+
+
+@functools.lru_cache(maxsize=2)
+def _load(data_dir: str | None) -> FashionMNIST:
+    if data_dir:
+        arrays, source = _read_folder(Path(data_dir), verify=True), data_dir
+    elif all((_keras_cache_dir() / n).is_file() for n in SHA256):
+        arrays, source = _read_folder(_keras_cache_dir(), verify=False), str(_keras_cache_dir())
+    else:
+        arrays, source = _download_with_keras(), "keras download"
+    xtr, ytr, xte, yte = arrays
+    if xtr.shape != (60000, 28, 28) or xte.shape != (10000, 28, 28):
+        raise DataError(f"unexpected Fashion-MNIST shapes {xtr.shape}, {xte.shape} in {source}")
+    x_train, x_test = _as_unit_floats(xtr), _as_unit_floats(xte)
+    y_train, y_test = _read_only(ytr.astype(np.uint8)), _read_only(yte.astype(np.uint8))
+    return FashionMNIST(x_train, y_train, x_test, y_test, _content_sha256(arrays), source)
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    """The loaded arrays are shared by every caller in the process: nobody may edit them."""
+    a.flags.writeable = False
+    return a
+
+
+def _as_unit_floats(images: np.ndarray) -> np.ndarray:
+    return _read_only(images.astype(np.float32) / np.float32(255))
+
+
+def load_fashion_mnist() -> FashionMNIST:
+    """The dataset, loaded once per process (per value of RELUCURVES_DATA_DIR)."""
+    return _load(os.environ.get(DATA_DIR_ENV) or None)
