@@ -1,0 +1,96 @@
+"""On-disk cache of trained models: one file per (spec, data) key, written atomically.
+
+A reader sees either a whole entry or none. A damaged entry is reported with a
+:class:`CorruptCacheWarning`, deleted, and treated as a miss, so it is retrained.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+
+from relucurves import mlp as mlp_io
+from relucurves.mlp import ModelFileError, ReluMLP
+
+CACHE_DIR_ENV = "RELUCURVES_CACHE_DIR"
+
+
+class CacheError(OSError):
+    """The cache folder cannot be created or written."""
+
+
+class CorruptCacheWarning(UserWarning):
+    """A cache entry was unreadable and has been discarded."""
+
+
+def default_cache_dir() -> Path:
+    """RELUCURVES_CACHE_DIR, else the per-user cache folder of the platform."""
+    if os.environ.get(CACHE_DIR_ENV):
+        return Path(os.environ[CACHE_DIR_ENV])
+    if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
+        return Path(os.environ["LOCALAPPDATA"]) / "relucurves" / "Cache"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "relucurves"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "relucurves"
+
+
+class ModelCache:
+    def __init__(self, folder: str | Path | None = None) -> None:
+        self.folder = Path(folder) if folder is not None else default_cache_dir()
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CacheError(
+                f"cannot create the model cache folder {self.folder}: {exc.strerror}; "
+                f"set {CACHE_DIR_ENV} to a writable folder"
+            ) from exc
+        if not os.access(self.folder, os.W_OK | os.X_OK):
+            raise CacheError(
+                f"the model cache folder {self.folder} is not writable; "
+                f"set {CACHE_DIR_ENV} to a writable folder"
+            )
+
+    def path(self, key: str) -> Path:
+        return self.folder / f"{key}.npz"
+
+    def get(self, key: str) -> ReluMLP | None:
+        """The cached model, or None when absent or damaged (then the file is removed)."""
+        path = self.path(key)
+        if not path.exists():
+            return None
+        try:
+            model = mlp_io.load(path)
+            if model.meta.get("cache_key") != key:
+                raise ModelFileError(f"{path} holds the entry for another key")
+        except ModelFileError as exc:
+            warnings.warn(f"discarding damaged cache entry: {exc}", CorruptCacheWarning, 2)
+            path.unlink(missing_ok=True)
+            return None
+        return model
+
+    def put(self, key: str, model: ReluMLP) -> Path:
+        """Write through a temporary file in the same folder, then rename over the entry."""
+        model.meta["cache_key"] = key
+        payload = mlp_io.to_bytes(model)
+        path = self.path(key)
+        try:
+            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{key}.", suffix=".tmp")
+        except OSError as exc:
+            raise CacheError(
+                f"cannot write in the model cache folder {self.folder}: {exc}"
+            ) from exc
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(payload)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException as exc:  # also on KeyboardInterrupt: never leave a partial file
+            Path(tmp).unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise CacheError(f"cannot write cache entry {path}: {exc}") from exc
+            raise
+        return path
