@@ -6,16 +6,25 @@ A reader sees either a whole entry or none. A damaged entry is reported with a
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
+import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: one process per cache folder is assumed there
+    fcntl = None
 
 from relucurves import mlp as mlp_io
 from relucurves.mlp import ModelFileError, ReluMLP
 
 CACHE_DIR_ENV = "RELUCURVES_CACHE_DIR"
+STALE_TEMP_SECONDS = 3600  # a temp file this old was left by a writer that died
 
 
 class CacheError(OSError):
@@ -52,6 +61,28 @@ class ModelCache:
                 f"the model cache folder {self.folder} is not writable; "
                 f"set {CACHE_DIR_ENV} to a writable folder"
             )
+        self._remove_stale_temp_files()
+
+    def _remove_stale_temp_files(self) -> None:
+        """Temp files of writers that were killed mid-write; never read, only cleaned up."""
+        cutoff = time.time() - STALE_TEMP_SECONDS
+        for tmp in self.folder.glob(".*.tmp"):
+            with contextlib.suppress(OSError):
+                if tmp.stat().st_mtime < cutoff:
+                    tmp.unlink()
+
+    @contextlib.contextmanager
+    def lock(self, key: str) -> Iterator[None]:
+        """Hold the entry's lock file, so one key is trained once across processes."""
+        if fcntl is None:
+            yield
+            return
+        with open(self.folder / f".{key}.lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def path(self, key: str) -> Path:
         return self.folder / f"{key}.npz"

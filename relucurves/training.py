@@ -100,6 +100,10 @@ def get_or_train(
     cached = cache.get(key)
     if cached is not None:
         return cached, True
-    model = train(spec, data, progress)
-    cache.put(key, model)
+    with cache.lock(key):  # another process may be training this very spec
+        cached = cache.get(key)
+        if cached is not None:
+            return cached, True
+        model = train(spec, data, progress)
+        cache.put(key, model)
     return model, False

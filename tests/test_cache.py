@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import threading
+import time
 
 import pytest
 
@@ -35,7 +40,7 @@ def test_second_request_is_a_cache_hit_without_training(tmp_path, fashion, count
     assert counting_train == [TINY]
     assert second.weights_sha256() == first.weights_sha256()
     assert second.meta["test_accuracy"] == first.meta["test_accuracy"] > 0.5
-    assert [p.name for p in tmp_path.iterdir()] == [f"{TINY.key(fashion.sha256)}.npz"]
+    assert [p.name for p in tmp_path.glob("*.npz")] == [f"{TINY.key(fashion.sha256)}.npz"]
 
 
 def test_progress_callback_sees_every_batch(tmp_path, fashion):
@@ -127,3 +132,61 @@ def test_cache_folder_comes_from_the_environment(tmp_path, monkeypatch):
     assert ModelCache().folder.is_dir()
     monkeypatch.delenv("RELUCURVES_CACHE_DIR")
     assert default_cache_dir().name == "relucurves"
+
+
+def test_two_sessions_asking_at_once_train_once(tmp_path, fashion, counting_train):
+    results = []
+
+    def ask():
+        results.append(training.get_or_train(TINY, fashion, ModelCache(tmp_path)))
+
+    threads = [threading.Thread(target=ask) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(counting_train) == 1
+    assert sorted(from_cache for _, from_cache in results) == [False, True, True]
+    assert len({model.weights_sha256() for model, _ in results}) == 1
+
+
+KILLED_WRITER = """
+import os, signal, sys
+from relucurves import mlp, cache
+model = mlp.load(sys.argv[2])
+where = sys.argv[3]
+if where == "mid-write":
+    real_fdopen = os.fdopen
+    class Dying:
+        def __init__(self, f): self.f = f
+        def __enter__(self): return self
+        def __exit__(self, *a): pass
+        def write(self, data):
+            self.f.write(data[: len(data) // 2]); self.f.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
+    os.fdopen = lambda fd, mode: Dying(real_fdopen(fd, mode))
+else:
+    os.replace = lambda src, dst: os.kill(os.getpid(), signal.SIGKILL)
+cache.ModelCache(sys.argv[1]).put("k1", model)
+"""
+
+
+@pytest.mark.parametrize("where", ["mid-write", "before-rename"])
+def test_writer_killed_mid_write_leaves_the_old_entry_usable(entry, tmp_path, where):
+    cache, model = entry
+    before = cache.path("k1").read_bytes()
+    source = tmp_path / "source.npz"
+    source.write_bytes(before)
+    proc = subprocess.run(
+        [sys.executable, "-c", KILLED_WRITER, str(cache.folder), str(source), where],
+        capture_output=True,
+    )
+    assert proc.returncode == -signal.SIGKILL
+    leftovers = list(cache.folder.glob(".k1.*.tmp"))
+    assert len(leftovers) == 1  # the dead writer's temp file, never read
+    assert cache.path("k1").read_bytes() == before
+    assert cache.get("k1").weights_sha256() == model.weights_sha256()
+    old = time.time() - 2 * 3600
+    os.utime(leftovers[0], (old, old))
+    ModelCache(cache.folder)  # the next run cleans up by itself
+    assert not list(cache.folder.glob("*.tmp"))
