@@ -8,14 +8,17 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
+import zipfile
 from dataclasses import asdict, dataclass
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from relucurves import mlp as mlp_io
-from relucurves.mlp import ReluMLP
+from relucurves.mlp import ModelFileError, ReluMLP
 
 __all__ = [
     "ModelSpec",
@@ -24,6 +27,7 @@ __all__ = [
     "UnsupportedModelError",
     "default_model",
     "from_keras",
+    "load_keras_file",
 ]
 
 MAX_DEPTH = 4
@@ -31,6 +35,10 @@ MAX_WIDTH = 1024
 MAX_EPOCHS = 50
 MAX_BATCH = 4096
 DEFAULT_MODEL_FILE = "default_model.npz"
+MAX_KERAS_FILE_BYTES = 20 * 2**20  # the widest supported model (4 x 1024) is about 17 MB
+MAX_KERAS_UNPACKED_BYTES = 64 * 2**20
+KERAS_LAYERS = ("InputLayer", "Flatten", "Dense", "Dropout")
+_TOKEN = re.compile(r"(\d{1,4}(?:x\d{1,4}){0,3})_e(\d{1,2})_s(\d{1,10})_b(\d{1,4})")
 
 
 class SpecError(ValueError):
@@ -84,6 +92,20 @@ class ModelSpec:
         """Cache key: the spec and the identity of the data it is trained on."""
         blob = json.dumps({"spec": self.to_dict(), "data": data_sha256}, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+    def token(self) -> str:
+        """A short, URL-safe name: ``128x64_e5_s0_b32``."""
+        widths = "x".join(map(str, self.hidden))
+        return f"{widths}_e{self.epochs}_s{self.seed}_b{self.batch_size}"
+
+    @classmethod
+    def from_token(cls, token: str) -> ModelSpec:
+        """Parse :meth:`token`; anything else is a :class:`SpecError`."""
+        match = _TOKEN.fullmatch(token) if len(token) <= 64 else None
+        if match is None:
+            raise SpecError(f"not a model name like 128x64_e5_s0_b32: {token[:64]!r}")
+        widths, epochs, seed, batch = match.groups()
+        return cls(tuple(int(w) for w in widths.split("x")), int(epochs), int(batch), int(seed))
 
     def label(self) -> str:
         widths = "x".join(map(str, self.hidden))
@@ -150,3 +172,68 @@ def default_model() -> ReluMLP:
         w.flags.writeable = False
         b.flags.writeable = False
     return model
+
+
+def _check_keras_config(config: Any, name: str) -> None:
+    """Refuse unsupported layers from config.json alone, before Keras deserialises anything."""
+    if not isinstance(config, dict) or config.get("class_name") not in ("Sequential", "Functional"):
+        raise UnsupportedModelError(f"{name} does not hold a Sequential or Functional Keras model")
+    layers = config.get("config", {}).get("layers")
+    if not isinstance(layers, list) or not layers:
+        raise UnsupportedModelError(f"{name} lists no layers")
+    for layer in layers:
+        kind = layer.get("class_name") if isinstance(layer, dict) else None
+        label = (layer.get("config") or {}).get("name", "?") if isinstance(layer, dict) else "?"
+        if kind not in KERAS_LAYERS or layer.get("registered_name"):
+            raise UnsupportedModelError(
+                f"layer {label!r} is a {kind}; only {', '.join(KERAS_LAYERS)} layers are supported"
+            )
+
+
+def load_keras_file(path: str | Path, display_name: str | None = None) -> ReluMLP:
+    """Read a user's .keras file safely and convert it to plain weights.
+
+    Size limits, then the layer list from config.json, then Keras in safe mode (so no
+    Lambda or custom code can run), then the shape checks: 784 inputs, 10 logits.
+    """
+    path = Path(path)
+    name = display_name or path.name
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ModelFileError(f"cannot read {name}: {exc.strerror}") from exc
+    if size > MAX_KERAS_FILE_BYTES:
+        raise ModelFileError(
+            f"{name} is {size / 2**20:.1f} MB; model files are limited to "
+            f"{MAX_KERAS_FILE_BYTES // 2**20} MB"
+        )
+    if not zipfile.is_zipfile(path):
+        raise ModelFileError(f"{name} is not a .keras file (those are zip archives)")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if sum(info.file_size for info in archive.infolist()) > MAX_KERAS_UNPACKED_BYTES:
+                raise ModelFileError(f"{name} unpacks to more than 64 MB")
+            config = json.loads(archive.read("config.json"))
+    except (KeyError, zipfile.BadZipFile, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelFileError(f"{name} is not a readable .keras file: {exc}") from exc
+    _check_keras_config(config, name)
+    import keras  # lazy: only reading an uploaded model pays for TensorFlow
+
+    try:
+        model = keras.saving.load_model(path, compile=False, safe_mode=True)
+    except Exception as exc:  # Keras raises many types for damaged archives
+        raise ModelFileError(f"Keras could not load {name}: {exc}") from exc
+    mlp = from_keras(model)
+    if mlp.n_inputs != 784:
+        raise UnsupportedModelError(
+            f"{name} takes {mlp.n_inputs} inputs; a Fashion-MNIST model takes 28x28 = 784"
+        )
+    if mlp.n_outputs != 10:
+        raise UnsupportedModelError(f"{name} gives {mlp.n_outputs} outputs; 10 classes expected")
+    if not 1 <= len(mlp.hidden_widths) <= MAX_DEPTH or max(mlp.hidden_widths) > MAX_WIDTH:
+        raise UnsupportedModelError(
+            f"{name} has hidden layers {mlp.hidden_widths}; 1 to {MAX_DEPTH} layers of at most "
+            f"{MAX_WIDTH} units are supported"
+        )
+    mlp.meta.update(source="upload", file=name)
+    return mlp
