@@ -14,7 +14,7 @@ BASELINE_KINDS = ("mean", "zero", "sample", "class")
 
 def mean_image(data: FashionMNIST) -> np.ndarray:
     """Per-pixel mean of the training set (the seed notebook's baseline)."""
-    return data.x_train.reshape(-1, 784).mean(axis=0, dtype=np.float64)
+    return data.train_images.reshape(-1, 784).mean(axis=0, dtype=np.float64) / 255.0
 
 
 def zero_image() -> np.ndarray:
@@ -22,17 +22,15 @@ def zero_image() -> np.ndarray:
 
 
 def sample_image(data: FashionMNIST, split: str, index: int) -> np.ndarray:
-    x, _ = data.split(split)
-    if not 0 <= index < len(x):
-        raise ValueError(f"index must be in 0..{len(x) - 1} for the {split} split, got {index}")
-    return x[index].reshape(784).astype(np.float64)
+    return data.image(split, index)
 
 
 def class_mean(data: FashionMNIST, label: int) -> np.ndarray:
     """Mean training image of one class."""
     if not 0 <= label < len(CLASS_NAMES):
         raise ValueError(f"class must be in 0..{len(CLASS_NAMES) - 1}, got {label}")
-    return data.x_train[data.y_train == label].reshape(-1, 784).mean(axis=0, dtype=np.float64)
+    images = data.train_images[data.y_train == label].reshape(-1, 784)
+    return images.mean(axis=0, dtype=np.float64) / 255.0
 
 
 def baseline(

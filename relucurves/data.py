@@ -44,17 +44,53 @@ class DataError(RuntimeError):
 
 @dataclass(frozen=True)
 class FashionMNIST:
-    x_train: np.ndarray  # (60000, 28, 28) float32 in [0, 1]
+    """The dataset as loaded: uint8 images, with float32 views made on first use.
+
+    Exploring a model needs only baselines (means, single images), which come straight
+    from the uint8 arrays, so a hosted app never holds the 220 MB float copies unless it
+    trains.
+    """
+
+    train_images: np.ndarray  # (60000, 28, 28) uint8
     y_train: np.ndarray  # (60000,) uint8
-    x_test: np.ndarray  # (10000, 28, 28) float32 in [0, 1]
+    test_images: np.ndarray  # (10000, 28, 28) uint8
     y_test: np.ndarray  # (10000,) uint8
     sha256: str  # identity of the content, whatever the source
     source: str
 
+    @functools.cached_property
+    def x_train(self) -> np.ndarray:
+        """(60000, 28, 28) float32 in [0, 1]."""
+        return _as_unit_floats(self.train_images)
+
+    @functools.cached_property
+    def x_test(self) -> np.ndarray:
+        """(10000, 28, 28) float32 in [0, 1]."""
+        return _as_unit_floats(self.test_images)
+
     def split(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """(float32 images, labels) of "train" or "test"."""
+        _, labels = self._raw_split(name)
+        return (self.x_train if name == "train" else self.x_test), labels
+
+    def image(self, name: str, index: int) -> np.ndarray:
+        """One image of a split, flat (784,) float64 in [0, 1], without the float copies."""
+        images, _ = self._raw_split(name)
+        if not 0 <= index < len(images):
+            raise ValueError(
+                f"index must be in 0..{len(images) - 1} for the {name} split, got {index}"
+            )
+        return images[index].reshape(784) / 255.0
+
+    def label(self, name: str, index: int) -> int:
+        return int(self._raw_split(name)[1][index])
+
+    def _raw_split(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         if name not in SPLITS:
             raise ValueError(f"split must be one of {SPLITS}, got {name!r}")
-        return (self.x_train, self.y_train) if name == "train" else (self.x_test, self.y_test)
+        if name == "train":
+            return self.train_images, self.y_train
+        return self.test_images, self.y_test
 
 
 def _parse_idx(raw: bytes, name: str) -> np.ndarray:
@@ -130,9 +166,8 @@ def _load(data_dir: str | None) -> FashionMNIST:
     xtr, ytr, xte, yte = arrays
     if xtr.shape != (60000, 28, 28) or xte.shape != (10000, 28, 28):
         raise DataError(f"unexpected Fashion-MNIST shapes {xtr.shape}, {xte.shape} in {source}")
-    x_train, x_test = _as_unit_floats(xtr), _as_unit_floats(xte)
-    y_train, y_test = _read_only(ytr.astype(np.uint8)), _read_only(yte.astype(np.uint8))
-    return FashionMNIST(x_train, y_train, x_test, y_test, _content_sha256(arrays), source)
+    xtr, ytr, xte, yte = (_read_only(np.ascontiguousarray(a, dtype=np.uint8)) for a in arrays)
+    return FashionMNIST(xtr, ytr, xte, yte, _content_sha256(arrays), source)
 
 
 def _read_only(a: np.ndarray) -> np.ndarray:
@@ -142,7 +177,9 @@ def _read_only(a: np.ndarray) -> np.ndarray:
 
 
 def _as_unit_floats(images: np.ndarray) -> np.ndarray:
-    return _read_only(images.astype(np.float32) / np.float32(255))
+    floats = images.astype(np.float32)
+    floats /= np.float32(255)  # in place: one 188 MB array at the peak, not two
+    return _read_only(floats)
 
 
 def load_fashion_mnist() -> FashionMNIST:
