@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import gzip
+import http.server
 import shutil
 import socket
+import threading
 
 import numpy as np
 import pytest
@@ -104,6 +108,49 @@ def test_keras_cache_folder_is_read_without_tensorflow(data_copy, monkeypatch):
         data._load.cache_clear()
     assert loaded.source.endswith("fashion-mnist")
     assert loaded.x_train.shape == (60000, 28, 28)
+
+
+@contextlib.contextmanager
+def _serving(folder):
+    """The files of a folder over HTTP on loopback: a stand-in for the download origin."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    handler.log_message = lambda *args: None
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            yield f"http://127.0.0.1:{server.server_address[1]}/"
+        finally:
+            server.shutdown()
+
+
+@pytest.fixture
+def fresh_keras_home(tmp_path, monkeypatch):
+    monkeypatch.delenv(data.DATA_DIR_ENV, raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    data._load.cache_clear()
+    yield tmp_path / "keras" / "datasets" / "fashion-mnist"
+    data._load.cache_clear()
+
+
+def test_first_use_downloads_into_the_keras_cache_without_tensorflow(
+    data_copy, fresh_keras_home, monkeypatch
+):
+    with _serving(data_copy) as origin:
+        monkeypatch.setattr(data, "KERAS_ORIGIN", origin)
+        loaded = data.load_fashion_mnist()
+    assert sorted(p.name for p in fresh_keras_home.iterdir()) == sorted(SHA256)
+    assert loaded.source == str(fresh_keras_home)
+    assert loaded.train_images.shape == (60000, 28, 28)
+
+
+def test_a_corrupted_download_is_rejected_and_not_kept(data_copy, fresh_keras_home, monkeypatch):
+    target = data_copy / "t10k-labels-idx1-ubyte.gz"
+    target.write_bytes(target.read_bytes()[:-10])
+    with _serving(data_copy) as origin, pytest.raises(DataError, match="t10k-labels.*sha256"):
+        monkeypatch.setattr(data, "KERAS_ORIGIN", origin)
+        data.load_fashion_mnist()
+    assert "t10k-labels-idx1-ubyte.gz" not in [p.name for p in fresh_keras_home.iterdir()]
+    assert not list(fresh_keras_home.glob(".*.part"))
 
 
 def test_content_identity_is_stable(fashion):
