@@ -46,3 +46,27 @@ def keras_depth1(fashion):
 @pytest.fixture(scope="session")
 def keras_depth3(fashion):
     return _trained_keras(fashion, (128, 64, 32))
+
+
+@pytest.fixture(autouse=True)
+def _apptest_like_a_server(monkeypatch):
+    from apptest_support import patch_apptest
+
+    patch_apptest(monkeypatch.setattr)
+
+
+@pytest.fixture
+def use_data_dir(monkeypatch):
+    """Point the app at another data folder (for offline or tampered data), then restore."""
+    from relucurves import ui
+
+    def clear():
+        ui.dataset.clear()
+        ui.baseline_array.clear()
+
+    def use(folder) -> None:
+        monkeypatch.setenv("RELUCURVES_DATA_DIR", str(folder))
+        clear()
+
+    yield use
+    clear()
