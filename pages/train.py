@@ -5,7 +5,6 @@ import time
 import streamlit as st
 
 from relucurves import ui
-from relucurves.cache import CacheError
 from relucurves.models import MAX_DEPTH, MAX_EPOCHS, MAX_WIDTH, ModelSpec, SpecError
 
 st.title("Train a model")
@@ -72,7 +71,7 @@ if spec is not None:
 
     try:
         model, from_cache = ui.train(spec, data, progress)
-    except (CacheError, RuntimeError, ValueError) as exc:
+    except Exception as exc:  # the page is the boundary: any failure becomes a message
         bar.empty()
         st.error(f"Training failed: {exc}", icon=":material/error:")
     else:

@@ -18,14 +18,7 @@ import streamlit as st
 from relucurves import baselines, charts, sweeps
 from relucurves.cache import CacheError, ModelCache
 from relucurves.data import CLASS_NAMES, DataError, FashionMNIST, load_fashion_mnist
-from relucurves.mlp import ModelFileError
-from relucurves.models import (
-    ModelSpec,
-    ReluMLP,
-    UnsupportedModelError,
-    default_model,
-    load_keras_file,
-)
+from relucurves.models import ModelSpec, ReluMLP, default_model, load_keras_file
 from relucurves.training import Progress, get_or_train
 from relucurves.view import (
     DEFAULT_MODEL,
@@ -206,7 +199,7 @@ def _upload_control() -> None:
             path.write_bytes(data)
             with st.spinner("Reading the model…"):
                 model = load_keras_file(path, display_name=file.name)
-    except (ModelFileError, UnsupportedModelError) as exc:
+    except ValueError as exc:  # ModelFileError, UnsupportedModelError, non-finite weights
         st.session_state["upload_error"] = str(exc)
         return
     st.session_state.pop("upload_error", None)
@@ -238,8 +231,8 @@ def sidebar() -> None:
     _upload_control()
     if "upload_error" in st.session_state:
         sb.error(f"Upload refused: {st.session_state['upload_error']}", icon=":material/block:")
-    models = [DEFAULT_MODEL, *dict.fromkeys(st.session_state.get("models", [])), *_uploads()]
-    model_slot.selectbox("Model", models, key=_widget_key("model"), format_func=_model_label)
+    models = dict.fromkeys([DEFAULT_MODEL, *st.session_state.get("models", []), *_uploads()])
+    model_slot.selectbox("Model", list(models), key=_widget_key("model"), format_func=_model_label)
 
     sb.selectbox(
         "Baseline (the other pixels)",

@@ -135,3 +135,33 @@ def test_tampered_data_file_is_a_message_and_the_app_keeps_working(tmp_path, use
     at = run()
     assert any("train-images-idx3-ubyte.gz" in w.value and "sha256" in w.value for w in at.warning)
     assert metrics(at)["Linear pieces in range"]
+
+
+def test_failed_training_is_a_message(monkeypatch):
+    from test_app import _submit
+
+    from relucurves import training
+
+    def broken(*args, **kwargs):
+        raise MemoryError("the server ran out of memory")
+
+    monkeypatch.setattr(training, "train", broken)
+    at = _submit(run("pages/train.py"), "9")
+    assert "Training failed: the server ran out of memory" in at.error[0].value
+    assert at.selectbox(key="w_model").value == "default"
+
+
+def test_upload_with_non_finite_weights_is_refused(tmp_path):
+    import keras
+    import numpy as np
+
+    model = keras.Sequential(
+        [keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(4, activation="relu"),
+         keras.layers.Dense(10)]
+    )  # fmt: skip
+    kernel, bias = model.layers[1].get_weights()
+    kernel[0, 0] = np.nan
+    model.layers[1].set_weights([kernel, bias])
+    model.save(tmp_path / "nan.keras")
+    at = _upload(run(), "nan.keras", (tmp_path / "nan.keras").read_bytes())
+    assert "non-finite" in at.sidebar.error[0].value
