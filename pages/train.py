@@ -7,6 +7,7 @@ import streamlit as st
 from relucurves import ui
 from relucurves.models import MAX_DEPTH, MAX_EPOCHS, MAX_WIDTH, ModelSpec, SpecError
 
+ui.context()  # shows warnings about the link, if any
 st.title("Train a model")
 st.caption(
     "Flatten(28x28) -> Dense(w, relu) x depth -> Dense(10), Adam with Keras defaults, "

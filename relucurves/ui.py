@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from relucurves import baselines, charts, sweeps
 from relucurves.cache import CacheError, ModelCache
@@ -290,8 +291,22 @@ def _problems(view: View) -> list[str]:
     return problems
 
 
+def _run_through_the_entry_script() -> None:
+    """Rerun through streamlit_app.py when Streamlit ran this page file on its own.
+
+    A server that sees a pages/ folder at start-up runs the first request in the old
+    multipage mode, which executes a deep-linked page (a shared /heatmaps link, say)
+    without the entry script, so without the sidebar. st.navigation ends that mode for
+    good; doing the same here and rerunning serves the very page asked for, properly.
+    """
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def context() -> Context:
     """The current view resolved to a model and a baseline; shows warnings in place."""
+    _run_through_the_entry_script()
     view = st.session_state["view"]
     for warning in st.session_state.pop("url_warnings", []):
         st.warning(warning, icon=":material/link_off:")

@@ -9,8 +9,9 @@ from streamlit.testing.v1 import app_test
 class NavigationPagesManager(PagesManager):
     """AppTest re-detects a pages/ folder on every run and then runs the page file alone.
 
-    A real server decides once, and st.navigation turns that detection off for good; do
-    the same here so that reruns execute streamlit_app.py, and its sidebar, as served.
+    A real server decides once, and st.navigation turns that detection off for good
+    (relucurves.ui reruns the one request that comes before). Decide the same way here,
+    or every AppTest run would start with that extra rerun, which drops button clicks.
     """
 
     def __init__(self, *args, **kwargs):
