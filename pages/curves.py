@@ -12,10 +12,7 @@ st.caption(
     f"Pixel ({view.row}, {view.col}) swept from {view.lo:g} to {view.hi:g}; the other 783 "
     f"pixels stay at the {ctx.baseline_label}. Model: {ctx.model_label}."
 )
-for problem in ctx.problems:
-    st.error(problem, icon=":material/error:")
-if not ctx.ok:
-    st.stop()
+ui.stop_on_problems(ctx)
 
 sweep = ctx.sweep()
 maps = ctx.maps()

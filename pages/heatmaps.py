@@ -16,10 +16,7 @@ st.caption(
     f"Each cell summarises the sweep of that pixel from {view.lo:g} to {view.hi:g} with the "
     f"other pixels at the {ctx.baseline_label}. Model: {ctx.model_label}."
 )
-for problem in ctx.problems:
-    st.error(problem, icon=":material/error:")
-if not ctx.ok:
-    st.stop()
+ui.stop_on_problems(ctx)
 
 maps = ctx.maps()
 selected = (view.row, view.col)

@@ -30,6 +30,8 @@ def class_mean(data: FashionMNIST, label: int) -> np.ndarray:
     if not 0 <= label < len(CLASS_NAMES):
         raise ValueError(f"class must be in 0..{len(CLASS_NAMES) - 1}, got {label}")
     images = data.train_images[data.y_train == label].reshape(-1, 784)
+    if not len(images):
+        raise ValueError(f"class {label} has no training images")
     return images.mean(axis=0, dtype=np.float64) / 255.0
 
 

@@ -12,7 +12,7 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 try:
@@ -125,3 +125,19 @@ class ModelCache:
                 raise CacheError(f"cannot write cache entry {path}: {exc}") from exc
             raise
         return path
+
+    def get_or_make(self, key: str, make: Callable[[], ReluMLP]) -> tuple[ReluMLP, bool]:
+        """The entry, or ``make()``'s model stored under it; and whether it was cached.
+
+        Re-checked under the entry's lock, so two processes asking at once make it once.
+        """
+        model = self.get(key)
+        if model is not None:
+            return model, True
+        with self.lock(key):
+            model = self.get(key)
+            if model is not None:
+                return model, True
+            model = make()
+            self.put(key, model)
+        return model, False

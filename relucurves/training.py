@@ -96,14 +96,4 @@ def get_or_train(
 ) -> tuple[ReluMLP, bool]:
     """The trained model of a spec and whether it came from the cache (never retrained)."""
     cache = cache or ModelCache()
-    key = spec.key(data.sha256)
-    cached = cache.get(key)
-    if cached is not None:
-        return cached, True
-    with cache.lock(key):  # another process may be training this very spec
-        cached = cache.get(key)
-        if cached is not None:
-            return cached, True
-        model = train(spec, data, progress)
-        cache.put(key, model)
-    return model, False
+    return cache.get_or_make(spec.key(data.sha256), lambda: train(spec, data, progress))

@@ -328,6 +328,14 @@ def context() -> Context:
     return Context(view, model, model_id, label, data, base, _baseline_label(view), tuple(problems))
 
 
+def stop_on_problems(ctx: Context) -> None:
+    """Show why the view cannot be computed, in place, and end the page there."""
+    for problem in ctx.problems:
+        st.error(problem, icon=":material/error:")
+    if not ctx.ok:
+        st.stop()
+
+
 def _baseline_label(view: View) -> str:
     if view.baseline == "sample":
         return f"{view.split} image #{view.index}"
@@ -357,14 +365,14 @@ def selected_cell(event: object) -> tuple[int, int] | None:
 
 
 @st.cache_resource
-def _training_lock() -> threading.Lock:
-    """One training at a time on this server; other requests wait their turn."""
+def training_lock() -> threading.Lock:
+    """One training at a time on this server (any page); other requests wait their turn."""
     return threading.Lock()
 
 
 def train(spec: ModelSpec, data: FashionMNIST, progress: Progress) -> tuple[ReluMLP, bool]:
     """Get or train a spec, queued behind any training already running."""
-    with _training_lock():
+    with training_lock():
         model, from_cache = get_or_train(spec, data, progress=progress)
     _cached_trained_model.clear()
     return model, from_cache

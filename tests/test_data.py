@@ -188,3 +188,13 @@ def test_bad_baselines_are_clear_errors(fashion, kind, kwargs, match):
 def test_baselines_other_than_zero_need_data():
     with pytest.raises(ValueError, match="needs the Fashion-MNIST data"):
         baselines.baseline("mean", None)
+
+
+def test_class_mean_of_an_empty_class_is_an_error():
+    images = np.zeros((5, 28, 28), np.uint8)
+    only_zeros = data.FashionMNIST(
+        images, np.zeros(5, np.uint8), images, np.zeros(5, np.uint8), "x", "t"
+    )
+    assert baselines.class_mean(only_zeros, 0).shape == (784,)
+    with pytest.raises(ValueError, match="class 3 has no training images"):
+        baselines.class_mean(only_zeros, 3)
