@@ -14,6 +14,10 @@ navigation = st.navigation(
     [
         st.Page("pages/curves.py", title="Curves", icon=":material/show_chart:", default=True),
         st.Page("pages/heatmaps.py", title="Heatmaps", icon=":material/grid_on:"),
+        st.Page("pages/why_boring.py", title="Why so boring?", icon=":material/help:"),
+        st.Page("pages/lines.py", title="Lines", icon=":material/timeline:"),
+        st.Page("pages/domains.py", title="Domains", icon=":material/category:"),
+        st.Page("pages/scaling.py", title="Width & depth", icon=":material/stacked_line_chart:"),
         st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
     ]
 )
