@@ -21,7 +21,15 @@ from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")
-PAGES = ["pages/curves.py", "pages/heatmaps.py", "pages/train.py"]
+PAGES = [
+    "pages/curves.py",
+    "pages/heatmaps.py",
+    "pages/why_boring.py",
+    "pages/lines.py",
+    "pages/domains.py",
+    "pages/scaling.py",
+    "pages/train.py",
+]
 
 
 def _timed_run(at: AppTest) -> float:
