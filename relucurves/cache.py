@@ -7,6 +7,8 @@ A reader sees either a whole entry or none. A damaged entry is reported with a
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import os
 import sys
 import tempfile
@@ -14,6 +16,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 try:
     import fcntl
@@ -33,6 +36,12 @@ class CacheError(OSError):
 
 class CorruptCacheWarning(UserWarning):
     """A cache entry was unreadable and has been discarded."""
+
+
+def entry_key(**parts: Any) -> str:
+    """A cache key from everything that determines a model's weights."""
+    blob = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
 def default_cache_dir() -> Path:

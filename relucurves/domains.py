@@ -12,7 +12,6 @@ TensorFlow is imported only when :func:`fit` or :func:`initial` runs.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from relucurves import geometry, sweeps
-from relucurves.cache import ModelCache
+from relucurves.cache import ModelCache, entry_key
 from relucurves.mlp import ReluMLP
 from relucurves.models import ModelSpec, from_keras
 from relucurves.training import build_keras_model, seed_everything
@@ -229,12 +228,6 @@ def initial(spec: ModelSpec, n_inputs: int, n_outputs: int) -> ReluMLP:
     return from_keras(build_keras_model(spec, n_inputs, n_outputs))
 
 
-def cache_key(**parts: Any) -> str:
-    """A cache key from everything that determines a model's weights."""
-    blob = json.dumps(parts, sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()[:32]
-
-
 def check_width(width: object) -> int:
     """``width`` as a hidden-layer width this project trains; a :class:`SpecError` otherwise."""
     return ModelSpec(hidden=(width,)).hidden[0]
@@ -248,7 +241,7 @@ def spec_for(domain: Domain, width: int, seed: int = 0) -> ModelSpec:
 
 def model_key(domain: Domain, spec: ModelSpec) -> str:
     """The cache key of a domain's model: data, spec, optimiser, loss and recipe."""
-    return cache_key(
+    return entry_key(
         kind="domain",
         recipe=TRAINING_RECIPE,
         data=domain.sha256,

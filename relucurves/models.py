@@ -6,7 +6,6 @@ Nothing here imports TensorFlow: training lives in :mod:`relucurves.training`.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import re
 import zipfile
@@ -18,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from relucurves import mlp as mlp_io
+from relucurves.cache import entry_key
 from relucurves.mlp import ModelFileError, ReluMLP
 
 __all__ = [
@@ -90,8 +90,7 @@ class ModelSpec:
 
     def key(self, data_sha256: str) -> str:
         """Cache key: the spec and the identity of the data it is trained on."""
-        blob = json.dumps({"spec": self.to_dict(), "data": data_sha256}, sort_keys=True)
-        return hashlib.sha256(blob.encode()).hexdigest()[:32]
+        return entry_key(spec=self.to_dict(), data=data_sha256)
 
     def token(self) -> str:
         """A short, URL-safe name: ``128x64_e5_s0_b32``."""

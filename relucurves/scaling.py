@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from relucurves import baselines, domains, geometry, sweeps
-from relucurves.cache import ModelCache
+from relucurves.cache import ModelCache, entry_key
 from relucurves.data import FashionMNIST
 from relucurves.mlp import ReluMLP
 from relucurves.models import MAX_WIDTH, ModelSpec
@@ -93,7 +93,7 @@ class Study:
     def key(self, spec: ModelSpec, state: str, data_sha256: str) -> str:
         """Cache key of one model: its spec, state, training subset and data."""
         trained = state == "trained"
-        return domains.cache_key(
+        return entry_key(
             kind="scaling",
             recipe=domains.TRAINING_RECIPE if trained else 0,
             spec=spec.to_dict(),
