@@ -22,18 +22,19 @@ maps = ctx.maps()
 selected = (view.row, view.col)
 n_units = sum(ctx.model.hidden_widths)
 logit = st.columns(3)[0].selectbox(
-    "Logit for the variation map",
+    "Logit for the variation and slope maps",
     [-1, *range(len(CLASS_NAMES))],
     format_func=lambda c: "all logits (sum)" if c < 0 else f"{c}: {CLASS_NAMES[c]}",
     key="heatmap_logit",
 )
 variation = maps.total_variation if logit < 0 else maps.logit_variation[logit]
+slope = maps.max_slope if logit < 0 else maps.logit_slope[logit]
 panels = [
     ("Linear pieces", "pieces", maps.segments, None),
     ("Units active somewhere", "units", maps.active_units, (0, n_units)),
     ("Units that switch", "units", maps.changing_units, (0, n_units)),
     ("Total variation of the logit" + ("s" if logit < 0 else ""), "variation", variation, None),
-    ("Largest logit slope", "|slope|", maps.max_slope, None),
+    ("Largest slope of " + ("any logit" if logit < 0 else "the logit"), "|slope|", slope, None),
 ]
 
 columns = st.columns(3)
@@ -71,7 +72,7 @@ table = pd.DataFrame(
         "active units": maps.active_units.reshape(-1),
         "switching units": maps.changing_units.reshape(-1),
         "variation": variation.reshape(-1),
-        "max slope": maps.max_slope.reshape(-1),
+        "max slope": slope.reshape(-1),
     }
 )
 table.index.name = "pixel"

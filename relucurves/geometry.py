@@ -332,14 +332,19 @@ class LineSummary:
     changing_units: hidden units whose state changes at least once, i.e. that are active
         on some piece and inactive on another (the line is connected).
     logit_variation: (lines, n_outputs) total variation of each logit, ∫|dz/dt| dt.
-    max_slope: the largest |dz/dt| of any logit on any piece.
+    logit_slope: (lines, n_outputs) the largest |dz/dt| of each logit on any piece.
     """
 
     pieces: np.ndarray
     active_units: np.ndarray
     changing_units: np.ndarray
     logit_variation: np.ndarray
-    max_slope: np.ndarray
+    logit_slope: np.ndarray
+
+    @property
+    def max_slope(self) -> np.ndarray:
+        """The largest |dz/dt| of any logit on any piece."""
+        return self.logit_slope.max(axis=1)
 
 
 def count_pieces(
@@ -375,7 +380,7 @@ def summarise_lines(
     seen_off = np.zeros((n, column[-1]), dtype=bool)
     pieces_per_line = np.zeros(n, dtype=np.int64)
     variation = np.zeros((n, mlp.n_outputs))
-    max_slope = np.zeros(n)
+    logit_slope = np.zeros((n, mlp.n_outputs))
     for k, pieces in _walk(float64_layers(mlp), offsets, slopes, lo, hi):
         first = pieces.first_of_line()
         line = pieces.line[first]
@@ -388,11 +393,11 @@ def summarise_lines(
         width = (pieces.t_hi - pieces.t_lo)[:, None]
         pieces_per_line[line] += np.diff(np.r_[first, len(pieces.line)])
         variation[line] += np.add.reduceat(steepness * width, first)
-        max_slope[line] = np.maximum(max_slope[line], np.maximum.reduceat(steepness.max(1), first))
+        logit_slope[line] = np.maximum(logit_slope[line], np.maximum.reduceat(steepness, first))
     return LineSummary(
         pieces=pieces_per_line,
         active_units=seen_on.sum(axis=1),
         changing_units=(seen_on & seen_off).sum(axis=1),
         logit_variation=variation,
-        max_slope=max_slope,
+        logit_slope=logit_slope,
     )

@@ -145,7 +145,8 @@ class PixelMaps:
     changing_units: hidden units whose state changes at least once in the sweep.
     total_variation: total variation of the logits, summed over logits.
     logit_variation: (n_outputs, *image shape) total variation of each logit.
-    max_slope: the largest |d logit / d pixel| anywhere in the sweep.
+    logit_slope: (n_outputs, *image shape) the largest |d logit / d pixel| of each logit.
+    max_slope: the largest |d logit / d pixel| of any logit anywhere in the sweep.
     """
 
     segments: np.ndarray
@@ -153,6 +154,7 @@ class PixelMaps:
     changing_units: np.ndarray
     total_variation: np.ndarray
     logit_variation: np.ndarray
+    logit_slope: np.ndarray
     max_slope: np.ndarray
 
 
@@ -181,6 +183,7 @@ def pixel_maps(mlp: ReluMLP, baseline: object, lo: float, hi: float) -> PixelMap
         changing_units=summary.changing_units.reshape(shape),
         total_variation=summary.logit_variation.sum(axis=1).reshape(shape),
         logit_variation=summary.logit_variation.T.reshape(-1, *shape),
+        logit_slope=summary.logit_slope.T.reshape(-1, *shape),
         max_slope=summary.max_slope.reshape(shape),
     )
 

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -183,14 +184,17 @@ def test_heatmaps_page_shows_every_map_and_the_top_pixels(fashion):
         "Units active somewhere",
         "Units that switch",
         "Total variation of the logits",
-        "Largest logit slope",
+        "Largest slope of any logit",
     }
     assert any(t.startswith("Baseline") for t in titles(at))
     top = at.dataframe[0].value
     maps = sweeps.pixel_maps(default_model(), mean_image(fashion), 0.0, 1.0)
     assert top["pieces"].iloc[0] == maps.segments.max()
     at.selectbox(key="heatmap_logit").set_value(9).run()
-    assert "Total variation of the logit" in titles(at)
+    assert {"Total variation of the logit", "Largest slope of the logit"} <= set(titles(at))
+    boot_slope = maps.logit_slope[9].reshape(-1)
+    shown = at.dataframe[0].value
+    np.testing.assert_allclose(shown["max slope"], boot_slope[shown.index])
 
 
 def _submit(at: AppTest, widths: str, epochs: int = 1, batch: int = 512) -> AppTest:

@@ -94,6 +94,7 @@ def brute_force_maps(mlp: ReluMLP, baseline: np.ndarray, pixel: int, lo: float, 
         "changing_units": (on & off).sum(),
         "logit_variation": change.sum(axis=0),
         "total_variation": change.sum(),
+        "logit_slope": (change / np.diff(ends)[:, None]).max(axis=0),
         "max_slope": (change / np.diff(ends)[:, None]).max(),
     }
 
@@ -106,7 +107,7 @@ def assert_maps_match(maps: sweeps.PixelMaps, mlp, baseline, pixels, lo, hi) -> 
         }
         for name in ("segments", "active_units", "changing_units"):
             assert got[name] == [want[name]], name
-        for name in ("logit_variation", "total_variation", "max_slope"):
+        for name in ("logit_variation", "total_variation", "logit_slope", "max_slope"):
             np.testing.assert_allclose(got[name], want[name], rtol=1e-6, atol=1e-9, err_msg=name)
 
 
@@ -117,7 +118,7 @@ def test_pixel_maps_match_brute_force_on_trained_models(fixture, request, fashio
     maps = sweeps.pixel_maps(mlp, baseline, -5.0, 5.0)
     for name in ("segments", "active_units", "changing_units", "total_variation", "max_slope"):
         assert getattr(maps, name).shape == (28, 28)
-    assert maps.logit_variation.shape == (10, 28, 28)
+    assert maps.logit_variation.shape == maps.logit_slope.shape == (10, 28, 28)
     np.testing.assert_array_equal(maps.segments, sweeps.segment_map(mlp, baseline, -5.0, 5.0))
     pixels = np.random.default_rng(2).choice(784, 40, replace=False)
     assert_maps_match(maps, mlp, baseline, pixels, -5.0, 5.0)
