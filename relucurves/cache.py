@@ -28,6 +28,7 @@ from relucurves.mlp import ModelFileError, ReluMLP
 
 CACHE_DIR_ENV = "RELUCURVES_CACHE_DIR"
 STALE_TEMP_SECONDS = 3600  # a temp file this old was left by a writer that died
+MAX_CACHE_BYTES = 2 * 2**30  # visitors cannot fill the disk: least recently used go first
 
 
 class CacheError(OSError):
@@ -56,8 +57,9 @@ def default_cache_dir() -> Path:
 
 
 class ModelCache:
-    def __init__(self, folder: str | Path | None = None) -> None:
+    def __init__(self, folder: str | Path | None = None, max_bytes: int = MAX_CACHE_BYTES) -> None:
         self.folder = Path(folder) if folder is not None else default_cache_dir()
+        self.max_bytes = max_bytes
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -109,6 +111,8 @@ class ModelCache:
             warnings.warn(f"discarding damaged cache entry: {exc}", CorruptCacheWarning, 2)
             path.unlink(missing_ok=True)
             return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # recently used: evicted last
         return model
 
     def put(self, key: str, model: ReluMLP) -> Path:
@@ -133,7 +137,23 @@ class ModelCache:
             if isinstance(exc, OSError):
                 raise CacheError(f"cannot write cache entry {path}: {exc}") from exc
             raise
+        self._evict(keep=path)
         return path
+
+    def _evict(self, keep: Path) -> None:
+        """Drop the least recently used entries until the folder fits in ``max_bytes``."""
+        entries = []
+        for entry in self.folder.glob("*.npz"):
+            with contextlib.suppress(OSError):
+                stat = entry.stat()
+                entries.append((stat.st_mtime, stat.st_size, entry))
+        total = sum(size for _, size, _ in entries)
+        for _, size, entry in sorted(entries):
+            if total <= self.max_bytes:
+                break
+            if entry != keep:
+                entry.unlink(missing_ok=True)
+                total -= size
 
     def get_or_make(self, key: str, make: Callable[[], ReluMLP]) -> tuple[ReluMLP, bool]:
         """The entry, or ``make()``'s model stored under it; and whether it was cached.

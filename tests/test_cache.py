@@ -190,3 +190,15 @@ def test_writer_killed_mid_write_leaves_the_old_entry_usable(entry, tmp_path, wh
     os.utime(leftovers[0], (old, old))
     ModelCache(cache.folder)  # the next run cleans up by itself
     assert not list(cache.folder.glob("*.tmp"))
+
+
+def test_cache_keeps_to_its_size_by_dropping_the_least_recently_used(tmp_path, keras_depth1):
+    _, model = keras_depth1
+    cache = ModelCache(tmp_path)
+    for k, key in enumerate(["a", "b"]):
+        cache.put(key, model)
+        os.utime(cache.path(key), (1000 + k, 1000 + k))  # a older than b
+    cache.max_bytes = int(2.5 * cache.path("a").stat().st_size)
+    assert cache.get("a") is not None  # a is used again: now the most recent
+    cache.put("c", model)
+    assert sorted(p.stem for p in tmp_path.glob("*.npz")) == ["a", "c"]
