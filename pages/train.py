@@ -52,6 +52,14 @@ def parse_spec() -> ModelSpec | None:
 
 
 spec = parse_spec() if submitted else None
+if spec is not None and spec.training_cost() > ui.training_budget():
+    st.error(
+        f"{spec.label()} would cost {spec.training_cost():,} parameter-epochs; this server "
+        f"trains at most {ui.training_budget():,} per request. Use fewer units or epochs, or "
+        "train it on your own machine and upload the .keras file.",
+        icon=":material/block:",
+    )
+    spec = None
 if spec is not None:
     bar = st.progress(0.0, text="Waiting for the trainer…")
     steps = -(-len(data.x_train) // spec.batch_size)

@@ -92,6 +92,14 @@ class ModelSpec:
         """Cache key: the spec and the identity of the data it is trained on."""
         return entry_key(spec=self.to_dict(), data=data_sha256)
 
+    def n_params(self, n_inputs: int = 784, n_outputs: int = 10) -> int:
+        sizes = (n_inputs, *self.hidden, n_outputs)
+        return sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:], strict=False))
+
+    def training_cost(self) -> int:
+        """Parameter updates per example seen, times epochs: what a training request costs."""
+        return self.n_params() * self.epochs
+
     def token(self) -> str:
         """A short, URL-safe name: ``128x64_e5_s0_b32``."""
         widths = "x".join(map(str, self.hidden))

@@ -7,6 +7,7 @@ render; every computation is a cached call into the numpy library.
 from __future__ import annotations
 
 import hashlib
+import os
 import tempfile
 import threading
 from dataclasses import dataclass, fields, replace
@@ -32,6 +33,8 @@ from relucurves.view import (
     to_query,
 )
 
+TRAINING_BUDGET_ENV = "RELUCURVES_MAX_TRAINING_COST"
+DEFAULT_TRAINING_BUDGET = 20_000_000
 BASELINE_LABELS = {
     "mean": "Per-pixel mean (training set)",
     "zero": "Zero (black image)",
@@ -362,6 +365,18 @@ def selected_cell(event: object) -> tuple[int, int] | None:
     except (KeyError, TypeError, ValueError, IndexError):
         return None
     return (row, col) if 0 <= row < 28 and 0 <= col < 28 else None
+
+
+def training_budget() -> int:
+    """Largest ModelSpec.training_cost one visitor may ask of this server.
+
+    The default admits the widest spec (4 x 1024 units) for 5 epochs and the seed model
+    for all 50; a host that wants more, or less, sets RELUCURVES_MAX_TRAINING_COST.
+    """
+    try:
+        return int(os.environ.get(TRAINING_BUDGET_ENV, DEFAULT_TRAINING_BUDGET))
+    except ValueError:
+        return DEFAULT_TRAINING_BUDGET
 
 
 @st.cache_resource

@@ -165,3 +165,16 @@ def test_upload_with_non_finite_weights_is_refused(tmp_path):
     model.save(tmp_path / "nan.keras")
     at = _upload(run(), "nan.keras", (tmp_path / "nan.keras").read_bytes())
     assert "non-finite" in at.sidebar.error[0].value
+
+
+def test_training_beyond_the_budget_is_refused_before_it_starts(monkeypatch):
+    from test_app import _submit
+
+    from relucurves import training
+
+    monkeypatch.setattr(training, "train", lambda *a, **k: pytest.fail("must not train"))
+    at = _submit(run("pages/train.py"), "1024,1024,1024,1024", epochs=50)
+    assert "this server trains at most 20,000,000 per request" in at.error[0].value
+    monkeypatch.setenv("RELUCURVES_MAX_TRAINING_COST", "1000")
+    at = _submit(at, "16")
+    assert "at most 1,000 per request" in at.error[0].value

@@ -48,6 +48,14 @@ def test_out_of_range_specs_are_clear_errors(kwargs):
         ModelSpec(**kwargs)
 
 
+def test_parameter_count_and_training_cost():
+    from relucurves.training import build_keras_model
+
+    spec = ModelSpec(hidden=(64, 32), epochs=3)
+    assert spec.n_params() == build_keras_model(spec).count_params() == 52650
+    assert spec.training_cost() == 3 * 52650
+
+
 def test_spec_bounds_are_inclusive_and_keys_distinguish_specs():
     specs = [ModelSpec(hidden=(1,)), ModelSpec(hidden=(1024,) * 4), ModelSpec(hidden=[128])]
     assert specs[2] == ModelSpec() and specs[2].hidden == (128,)
